@@ -1,0 +1,1 @@
+#include <lzo/lzo1x.h>
