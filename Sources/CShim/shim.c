@@ -62,21 +62,6 @@ int cshim_signalfd_read(int fd) {
 	return (int)info.ssi_signo;
 }
 
-int cshim_timerfd_create(void) {
-	return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-}
-
-int cshim_timerfd_arm(int fd, int64_t nanoseconds) {
-	struct itimerspec spec;
-	memset(&spec, 0, sizeof(spec));
-	if(nanoseconds <= 0) {
-		nanoseconds = 1; // zero would disarm the timer
-	}
-	spec.it_value.tv_sec = nanoseconds / 1000000000;
-	spec.it_value.tv_nsec = nanoseconds % 1000000000;
-	return timerfd_settime(fd, 0, &spec, NULL);
-}
-
 int cshim_eventfd_create(void) {
 	return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }

@@ -1,1 +1,4 @@
-print("tincd")
+import Glibc
+import TincDaemon
+
+exit(Tincd.main(Array(CommandLine.arguments.dropFirst())))

@@ -1,14 +1,14 @@
-// Linux interfaces that Swift's Glibc module does not import: epoll, signalfd, timerfd,
-// eventfd and the TUN/TAP ioctl. Each wrapper is a thin pass-through; errors come back
+// Linux interfaces that Swift's Glibc module does not import: epoll, signalfd,
+// eventfd, getopt_long and the TUN/TAP ioctl. Each wrapper is a thin pass-through; errors come back
 // as -1 with errno set, exactly as from the underlying call.
 #ifndef CSHIM_H
 #define CSHIM_H
 
 #include <stdint.h>
+#include <getopt.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <sys/eventfd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -33,10 +33,6 @@ int cshim_signalfd_create(const int *signals, int count);
 int cshim_signalfd_read(int fd);
 int cshim_block_signals(const int *signals, int count);
 int cshim_unblock_all_signals(void);
-
-// timerfd(2) on CLOCK_MONOTONIC, one-shot, relative to now.
-int cshim_timerfd_create(void);
-int cshim_timerfd_arm(int fd, int64_t nanoseconds);
 
 // eventfd(2), non-blocking, for waking the loop from another thread.
 int cshim_eventfd_create(void);
