@@ -51,7 +51,8 @@ public struct TincdArguments {
             option(name: names[13], has_arg: required, flag: nil, val: Int32(UInt8(ascii: "U"))),
             option(name: nil, has_arg: 0, flag: nil, val: 0),
         ]
-        optind = 1
+        // optind = 0 makes glibc's getopt forget the state of an earlier parse.
+        optind = 0
         opterr = 1
         let argc = Int32(argv.count)
 

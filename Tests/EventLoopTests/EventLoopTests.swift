@@ -70,7 +70,9 @@ final class EventLoopTests: XCTestCase {
 
     func testWakeUpFromAnotherThreadReturns() throws {
         let loop = try EventLoop()
-        let thread = Thread { loop.wakeUp() }
+        // wakeUp() is the one method that may be called from another thread.
+        nonisolated(unsafe) let shared = loop
+        let thread = Thread { shared.wakeUp() }
         thread.start()
         let start = monotonicNow()
         try loop.runOnce(maxWait: 5)
