@@ -67,6 +67,8 @@ public final class Daemon {
     var deviceErrors = 0
     /// The second of the last search for the sender of a datagram from an unknown address.
     var lastHardTry = 0
+    var unknownSourcePackets = 0
+    var lastUnknownSourceReport: Double = -1000
     var icmpSecond = 0
     var icmpCount = 0
 

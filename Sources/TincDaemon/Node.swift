@@ -45,6 +45,9 @@ final class Node {
     /// The parameters of `sealer`, as the node announced them.
     var outKey: PacketKey?
     var validKey = false
+    /// Rejected datagrams since the last warning about them, for rate-limited logging.
+    var droppedPackets = 0
+    var lastDropReport: Double = -1000
     var lastKeyRequest: Double = -1000
 
     // Path MTU discovery (tinc 1.0.36 net_packet.c send_mtu_probe).

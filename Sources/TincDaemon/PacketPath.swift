@@ -162,13 +162,29 @@ extension Daemon {
                 if let node {
                     updateNodeUDP(node, from)
                 } else {
-                    Log.debug(.protocol, .warning, "Received UDP packet from unknown source \(from)")
+                    logUnknownSource(from)
                     continue
                 }
             }
             guard let node else { continue }
             node.socketIndex = index
             receiveUDPPacket(from: node, datagram)
+        }
+    }
+
+    /// Logs a datagram from an address no node has: each one at debug level 3, else one warning
+    /// every ten seconds with the count.
+    private func logUnknownSource(_ address: SocketAddress) {
+        if Log.enabled(.protocol) {
+            Log.write(.warning, "Received UDP packet from unknown source \(address)")
+            return
+        }
+        unknownSourcePackets += 1
+        let current = now
+        if current - lastUnknownSourceReport >= 10 {
+            Log.warning("Dropped \(unknownSourcePackets) UDP packet(s) from unknown sources in the last \(Int(current - lastUnknownSourceReport)) s; last from \(address)")
+            unknownSourcePackets = 0
+            lastUnknownSourceReport = current
         }
     }
 
@@ -216,23 +232,29 @@ extension Daemon {
         }
     }
 
+    /// Logs a rejected datagram. At debug level 5 every one is logged as tincd does; otherwise
+    /// one warning per node every ten seconds says how many were dropped and why the last one was.
     private func logDroppedPacket(_ error: OpenError, _ node: Node) {
-        guard Log.enabled(.traffic) else { return }
+        let reason: String
         switch error {
-        case .tooLong:
-            Log.write(.debug, "Got too long packet from \(node.name) (\(node.hostname))")
-        case .tooShort:
-            Log.write(.debug, "Got too short packet from \(node.name) (\(node.hostname))")
-        case .badMAC:
-            Log.write(.debug, "Got unauthenticated packet from \(node.name) (\(node.hostname))")
-        case .decryptFailed:
-            Log.write(.debug, "Error decrypting packet from \(node.name) (\(node.hostname))")
-        case .replayed(let seqno, let last):
-            Log.write(.warning, "Got late or replayed packet from \(node.name) (\(node.hostname)), seqno \(seqno), last received \(last)")
-        case .farFuture(let seqno):
-            Log.write(.warning, "Packet from \(node.name) (\(node.hostname)) is \(seqno) seqs in the future, dropped")
-        case .decompressFailed:
-            Log.write(.error, "Error while uncompressing packet from \(node.name) (\(node.hostname))")
+        case .tooLong: reason = "too long packet"
+        case .tooShort: reason = "too short packet"
+        case .badMAC: reason = "unauthenticated packet"
+        case .decryptFailed: reason = "packet that failed to decrypt"
+        case .replayed(let seqno, let last): reason = "late or replayed packet, seqno \(seqno), last received \(last)"
+        case .farFuture(let seqno): reason = "packet with seqno \(seqno), too far in the future"
+        case .decompressFailed: reason = "packet that failed to uncompress"
+        }
+        if Log.enabled(.traffic) {
+            Log.write(.debug, "Got \(reason) from \(node.name) (\(node.hostname))")
+            return
+        }
+        node.droppedPackets += 1
+        let current = now
+        if current - node.lastDropReport >= 10 {
+            Log.warning("Dropped \(node.droppedPackets) packet(s) from \(node.name) (\(node.hostname)) in the last \(Int(current - node.lastDropReport)) s; last: \(reason)")
+            node.droppedPackets = 0
+            node.lastDropReport = current
         }
     }
 
