@@ -180,6 +180,11 @@ public enum Tincd {
 
     /// Runs tincd with `arguments` (without the program name) and returns the exit status.
     public static func main(_ arguments: [String]) -> Int32 {
+        // Block the signals the event loop reads through signalfd before any thread exists, so
+        // every thread inherits the mask and none of them takes the default action instead.
+        let handled = [SIGHUP, SIGTERM, SIGINT, SIGQUIT, SIGALRM, SIGUSR1, SIGUSR2]
+        _ = handled.withUnsafeBufferPointer { cshim_block_signals($0.baseAddress, Int32($0.count)) }
+
         let parsed: TincdArguments
         switch TincdArguments.parse(arguments) {
         case .success(let value): parsed = value

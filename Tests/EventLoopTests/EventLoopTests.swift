@@ -62,7 +62,9 @@ final class EventLoopTests: XCTestCase {
             got = true
             loop.stop()
         }
-        loop.schedule(after: 0.01) { kill(getpid(), SIGUSR2) }
+        // Sent to this thread only: other test threads do not block SIGUSR2, and a process-wide
+        // signal could reach one of them and end the test process.
+        loop.schedule(after: 0.01) { pthread_kill(pthread_self(), SIGUSR2) }
         loop.schedule(after: 2) { loop.stop() }
         try loop.run()
         XCTAssertTrue(got)
