@@ -1,0 +1,53 @@
+# Build, test, demo and benchmark entry points. `make test` is what CI runs (.ci/run).
+#
+#   make build      release build of .build/release/tincd
+#   make test       dependencies, release build, unit tests, then the interop tests (root)
+#   make demo       our tincd and upstream tincd ping each other in two namespaces (root)
+#   make bench      throughput and memory of ours against upstream; updates Docs/BENCHMARKS.md (root)
+#   make clean      remove build products
+
+# The toolchain lives at /opt/swift on the project's machines; a swift found earlier in PATH wins.
+export PATH := $(PATH):/opt/swift/usr/bin
+
+SWIFT ?= swift
+TINCD_OURS ?= $(CURDIR)/.build/release/tincd
+export TINCD_OURS
+
+.PHONY: all deps build unit-test interop test demo bench clean
+
+# The steps of `make test` must run in order even under `make -j`.
+.NOTPARALLEL:
+
+all: build
+
+deps:
+	bash scripts/install-deps.sh
+
+build:
+	$(SWIFT) build -c release
+
+# Debug build; fails when no test ran or a test was skipped (see scripts/swift-test.sh).
+unit-test:
+	bash scripts/swift-test.sh
+
+interop:
+	bash Tests/interop/run.sh
+
+# Runs the interop tests even when the unit tests failed, so one CI run reports both.
+test: deps build
+	@unit_status=0; \
+	bash scripts/swift-test.sh || unit_status=$$?; \
+	interop_status=0; \
+	bash Tests/interop/run.sh || interop_status=$$?; \
+	if [ $$unit_status != 0 ]; then echo "make test: unit tests failed (swift-test status $$unit_status)"; fi; \
+	if [ $$interop_status != 0 ]; then echo "make test: interop tests failed (run.sh status $$interop_status)"; fi; \
+	[ $$unit_status = 0 ] && [ $$interop_status = 0 ]
+
+demo:
+	bash scripts/demo.sh
+
+bench:
+	bash scripts/bench.sh
+
+clean:
+	rm -rf .build
