@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 import TincBase
 
 /// A tincd configuration directory (confbase): tinc.conf, conf.d/*.conf, hosts/NAME and the
@@ -60,7 +59,7 @@ public struct ConfigDirectory: Sendable {
 
         // tincd reads conf.d in readdir order. Lookups sort entries by line and file, so the
         // order only decides which error comes first, and sorting makes that repeatable.
-        if let names = try? FileManager.default.contentsOfDirectory(atPath: confDirectory) {
+        if let names = Self.listDirectory(confDirectory) {
             for name in names.sorted() where name.utf8.count > 5 && name.utf8.reversed().starts(with: ".conf".utf8.reversed()) {
                 config.merge(try ConfigParser.read(file: confDirectory + "/" + name))
             }
@@ -126,5 +125,22 @@ public struct ConfigDirectory: Sendable {
             throw ConfigError(.invalidName, "Could not get hostname: \(reason)")
         }
         return hostname
+    }
+}
+
+extension ConfigDirectory {
+    /// Names in a directory (without "." and ".."), or nil when it cannot be opened. Plain
+    /// readdir(3), so that the daemon does not load Foundation for this one listing.
+    static func listDirectory(_ path: String) -> [String]? {
+        guard let directory = opendir(path) else { return nil }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
     }
 }
