@@ -609,6 +609,20 @@ tn_wait_ping() {
     tn_info "ping $from -> $to answered after $((SECONDS - started)) s"
 }
 
+# tn_expect_log NAME TEXT [TIMEOUT]: waits up to TIMEOUT seconds (default 5) until NAME's log
+# contains TEXT (a fixed string).
+tn_expect_log() {
+    local name=$1 text=$2 timeout=${3:-5}
+    local deadline=$((SECONDS + timeout))
+    until grep -qF -- "$text" "${TN_DIR[$name]}/tincd.log" 2>/dev/null; do
+        if ((SECONDS >= deadline)); then
+            tn_fail "$name did not log \"$text\" within $timeout s"
+        fi
+        sleep 0.2
+    done
+    tn_info "$name logged: $text"
+}
+
 # tn_expect_ping FROM TO: sends 5 echo requests, and each must get a reply.
 tn_expect_ping() {
     local from=$1 to=$2

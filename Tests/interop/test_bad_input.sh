@@ -8,19 +8,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TOOL=$(dirname "${BASH_SOURCE[0]}")/tools/send_bad_input.py
 
-# expect_log NAME TEXT: fails unless NAME's log contains TEXT.
-expect_log() {
-    local name=$1 text=$2
-    local deadline=$((SECONDS + 5))
-    until grep -qF -- "$text" "${TN_DIR[$name]}/tincd.log"; do
-        if ((SECONDS >= deadline)); then
-            tn_fail "$name did not log \"$text\""
-        fi
-        sleep 0.2
-    done
-    tn_info "$name logged: $text"
-}
-
 send_bad() {
     ip netns exec "${TN_NS[b]}" python3 "$TOOL" "${TN_ADDR[a|b]}" "$TN_PORT" "$@"
 }
@@ -39,21 +26,21 @@ bad_input() {
 
     local from="${TN_ADDR[b|a]} port"
     send_bad bogus
-    expect_log a "Bogus data received from <unknown> ($from"
+    tn_expect_log a "Bogus data received from <unknown> ($from"
     send_bad unknown-request
-    expect_log a "Unknown request from <unknown> ($from"
+    tn_expect_log a "Unknown request from <unknown> ($from"
     send_bad unauthorized
-    expect_log a "Unauthorized request from <unknown> ($from"
+    tn_expect_log a "Unauthorized request from <unknown> ($from"
     send_bad unknown-identity
-    expect_log a "had unknown identity (mallory)"
+    tn_expect_log a "had unknown identity (mallory)"
     send_bad own-name "0 a 17"
-    expect_log a "Got bad ID from <unknown> ($from"
+    tn_expect_log a "Got bad ID from <unknown> ($from"
     send_bad overlong
-    expect_log a "Metadata read buffer overflow for <unknown> ($from"
+    tn_expect_log a "Metadata read buffer overflow for <unknown> ($from"
     send_bad bad-metakey "0 b 17"
-    expect_log a "Possible intruder b ($from"
+    tn_expect_log a "Possible intruder b ($from"
     send_bad udp-garbage
-    expect_log a "Received UDP packet from unknown source $from"
+    tn_expect_log a "Received UDP packet from unknown source $from"
 
     tn_check_alive a
     tn_expect_ping b a
