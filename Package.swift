@@ -8,6 +8,7 @@ let package = Package(
     name: "swift-tinc",
     products: [
         .executable(name: "tincd", targets: ["tincd"]),
+        .executable(name: "automatic-tinc", targets: ["automatic-tinc"]),
     ],
     targets: [
         // C: what Swift cannot call or import on Linux.
@@ -16,6 +17,8 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLZO", path: "Sources/CLZO", providers: [.apt(["liblzo2-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Pure Swift modules with no I/O of their own.
         .target(name: "TincBase"),
@@ -34,6 +37,11 @@ let package = Package(
         ]),
         .executableTarget(name: "tincd", dependencies: ["TincDaemon"]),
 
+        // automatic-tinc: etcd discovery around the daemon, in one process.
+        .target(name: "Etcd", dependencies: ["CCurl", "TincBase"]),
+        .target(name: "AutomaticTinc", dependencies: ["Etcd", "TincDaemon", "TincConfig", "TincCrypto", "TincBase"]),
+        .executableTarget(name: "automatic-tinc", dependencies: ["AutomaticTinc"]),
+
         .testTarget(name: "TincBaseTests", dependencies: ["TincBase"]),
         .testTarget(name: "TincConfigTests", dependencies: ["TincConfig"]),
         .testTarget(name: "TincCryptoTests", dependencies: ["TincCrypto"]),
@@ -42,5 +50,7 @@ let package = Package(
         .testTarget(name: "TincPacketTests", dependencies: ["TincPacket"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"]),
         .testTarget(name: "TincDaemonTests", dependencies: ["TincDaemon"]),
+        .testTarget(name: "EtcdTests", dependencies: ["Etcd"]),
+        .testTarget(name: "AutomaticTincTests", dependencies: ["AutomaticTinc"]),
     ]
 )

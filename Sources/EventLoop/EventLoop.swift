@@ -49,6 +49,9 @@ public final class EventLoop {
     private var nextTimerID: UInt64 = 1
     private var signalHandlers: [Int32: () -> Void] = [:]
     private var running = false
+    /// Runs on the loop thread after `wakeUp()` was called from any thread, for example to take
+    /// work that another thread queued.
+    public var wakeHandler: (() -> Void)?
     private var events: UnsafeMutablePointer<epoll_event>
     private let maxEvents = 64
 
@@ -58,7 +61,10 @@ public final class EventLoop {
         wakeFD = cshim_eventfd_create()
         if wakeFD < 0 { throw SystemError("eventfd") }
         events = .allocate(capacity: maxEvents)
-        try register(wakeFD, for: .readable) { [wakeFD] _ in _ = cshim_eventfd_drain(wakeFD) }
+        try register(wakeFD, for: .readable) { [unowned self, wakeFD] _ in
+            _ = cshim_eventfd_drain(wakeFD)
+            self.wakeHandler?()
+        }
     }
 
     deinit {

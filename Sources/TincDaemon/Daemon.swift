@@ -73,6 +73,9 @@ public final class Daemon {
     var icmpCount = 0
 
     var exitCode: Int32 = 0
+    let inbox = DaemonInbox()
+    /// Runs on the loop thread once the device is up, tinc-up has run and the sockets listen.
+    public var onReady: (() -> Void)?
 
     /// Reads the configuration and keys; does not touch the network or the device yet.
     public init(options: DaemonOptions) throws {
@@ -122,9 +125,12 @@ public final class Daemon {
         runSubnetScripts(owner: myself, subnets: settings.subnets, up: true)
         try openListeners()
         installSignalHandlers()
+        loop.wakeHandler = { [unowned self] in self.runPostedWork() }
         startTimers()
         Log.notice("Ready")
         tryOutgoingConnections()
+        onReady?()
+        runPostedWork()
         try loop.run()
         shutDown()
         return exitCode
