@@ -1,16 +1,17 @@
 internal import COpenSSL
 
-/// An HMAC (EVP_MAC "HMAC") keyed once and reused for every packet of one key.
+/// An HMAC keyed once and reused for every packet of one key.
 ///
-/// NOTE: OpenSSL 3.0 re-initialises an HMAC by duplicating digest contexts, which costs two small
-/// mallocs inside libcrypto per `compute` (measured with CRYPTO_set_mem_functions on 3.0.19).
-/// Nothing in this class allocates per packet.
+/// SHA-1 and SHA-2 digests use `SHAHMAC`, which allocates nothing per packet. Other digests go
+/// through EVP_MAC; OpenSSL 3.0 re-initialises that by duplicating digest contexts, which costs
+/// two small mallocs inside libcrypto per `compute` (measured with CRYPTO_set_mem_functions on 3.0.19).
 ///
 /// Not Sendable: `compute` changes the context's state, so one thread at a time may use it.
 public final class HMACContext {
     public let digest: DigestAlgorithm
     private let mac: OpaquePointer
     private let context: OpaquePointer
+    private let fast: SHAHMAC?
 
     /// Sets the key with EVP_MAC_init. tinc keys the packet HMAC with its whole key material,
     /// cipher key and IV together.
@@ -46,6 +47,7 @@ public final class HMACContext {
         self.digest = digest
         self.mac = mac
         self.context = context
+        self.fast = SHAHMAC(nid: digest.nid, key: key)
     }
 
     deinit {
@@ -57,6 +59,9 @@ public final class HMACContext {
     /// its length. Returns 0 if OpenSSL fails, so a caller comparing MACs rejects the packet.
     public func compute(_ data: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Int {
         precondition(output.count >= digest.size, "HMAC output buffer too small")
+        if let fast, output.count >= 64 {
+            return fast.compute(data, into: output.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
 
         // A NULL key restarts the HMAC with the key given at setup.
         guard EVP_MAC_init(context, nil, 0, nil) == 1,
