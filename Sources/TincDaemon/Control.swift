@@ -84,8 +84,8 @@ extension Daemon {
         }
     }
 
-    /// hosts/NAME was written again: a connection authenticated with another public key than
-    /// the file now holds is closed, so the peer has to authenticate again with the new key.
+    /// Rereads hosts/NAME after it was rewritten. A connection authenticated with another public key
+    /// than the file now contains is closed, so the peer has to authenticate again with the new key.
     public func reloadPeer(_ name: String) {
         guard NodeName.isValid(name), name != myself.name else { return }
         guard let config = try? options.configDirectory.readHostConfig(name, options: options.commandLineOptions),

@@ -10,7 +10,7 @@ import TincGraph
 import TincPacket
 import TincProtocol
 
-/// What the command line gives the daemon.
+/// Settings from the command line: the configuration directory, the network name and `-o` options.
 public struct DaemonOptions {
     public var configDirectory: ConfigDirectory
     public var netname: String?
@@ -247,8 +247,8 @@ public final class Daemon {
         loop.schedule(after: Double(settings.pingTimeout)) { [unowned self] in self.periodicCheck() }
     }
 
-    /// Closes connections whose peer did not answer a PING in time or did not finish
-    /// authenticating, and sends PINGs where PingInterval has passed.
+    /// Closes connections whose peer sent no PONG in time or did not finish authenticating, and
+    /// sends PINGs where PingInterval has passed.
     private func checkDeadConnections() {
         let current = now
         for connection in Array(connections.values) where !connection.removed {

@@ -12,9 +12,9 @@ enum ConnectionOption {
     static let clampMSS: UInt32 = 0x0008
 }
 
-/// Everything the daemon knows about one node of the VPN, ourselves included.
+/// The daemon's state for one node of the VPN, ourselves included.
 ///
-/// Keys are per direction: `opener` holds the key we generated and announced to this node in
+/// Keys are per direction: `opener` contains the key we generated and announced to this node in
 /// ANS_KEY (the node encrypts with it, we decrypt); `sealer` holds the key the node announced to
 /// us (we encrypt with it).
 final class Node {

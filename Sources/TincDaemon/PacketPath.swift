@@ -15,7 +15,7 @@ import TincPacket
 //
 // Incoming: a UDP socket is readable -> handleUDPReadable finds the sending node by address
 // (or by trying MACs) -> PacketOpener checks MAC and replay window, decrypts, decompresses into
-// openBuffer -> an MTU probe is answered, anything else goes to route() and from there to the
+// openBuffer -> an MTU probe is sent back, anything else goes to route() and from there to the
 // device or on to the next hop.
 extension Daemon {
     // MARK: From the device
@@ -188,9 +188,9 @@ extension Daemon {
         }
     }
 
-    /// Finds which node sent a datagram from an address we do not know, by checking its MAC
-    /// against the key of every node we have an edge to (tinc's try_harder), at most once a second
-    /// per address so that garbage cannot make us do this work for every packet.
+    /// Finds which node sent a datagram from an unknown address by checking its MAC against the key
+    /// of every node we have an edge to (tinc's try_harder). The full search runs at most once a
+    /// second, so that garbage cannot make us do this work for every packet.
     private func identifySender(_ address: SocketAddress, _ datagram: UnsafeRawBufferPointer) -> Node? {
         let second = Int(now)
         for edge in graph.allEdges where edge.to != myself.name {
@@ -232,8 +232,8 @@ extension Daemon {
         }
     }
 
-    /// Logs a rejected datagram. At debug level 5 every one is logged as tincd does; otherwise
-    /// one warning per node every ten seconds says how many were dropped and why the last one was.
+    /// Logs a rejected datagram. At debug level 5 every one is logged as tincd does. Below that,
+    /// one warning per node every ten seconds gives the count and the reason for the last one.
     private func logDroppedPacket(_ error: OpenError, _ node: Node) {
         let reason: String
         switch error {
@@ -258,7 +258,7 @@ extension Daemon {
         }
     }
 
-    /// A packet that came over a meta connection (PACKET request).
+    /// Routes a packet that came over a meta connection in a PACKET request.
     func receiveTCPPacket(_ connection: Connection, _ data: UnsafeRawBufferPointer) {
         guard let node = connection.node, data.count <= openBuffer.count else { return }
         let packet = UnsafeMutableRawBufferPointer(rebasing: openBuffer[0..<data.count])

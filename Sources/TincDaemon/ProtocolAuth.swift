@@ -59,11 +59,16 @@ extension Daemon {
 
     // MARK: METAKEY
 
-    /// The largest amount of data to send under one meta key before a birthday attack on the
-    /// cipher's block size becomes plausible (tinc 1.0.36's byte_budget): 2^(blockbits/2 - 1)
-    /// bytes, using the IV length for stream modes whose block size is one byte.
+    /// Returns the byte budget of one meta key (tinc 1.0.36's byte_budget): 2^(blockbits/2 - 1)
+    /// bytes, below the point where a birthday attack on the block size becomes plausible.
+    /// Stream modes have a block size of one byte, so their IV length stands in for it.
     static func byteBudget(_ cipher: CipherAlgorithm) -> UInt64 {
-        let length = cipher.blockSize > 1 ? cipher.blockSize : cipher.ivLength > 1 ? cipher.ivLength : 8
+        var length = 8
+        if cipher.blockSize > 1 {
+            length = cipher.blockSize
+        } else if cipher.ivLength > 1 {
+            length = cipher.ivLength
+        }
         let bits = length * 4 - 1
         return bits < 64 ? UInt64(1) << UInt64(bits) : .max
     }
@@ -72,8 +77,8 @@ extension Daemon {
         guard let peerKey = connection.peerKey else { return false }
         let length = peerKey.size
         var key = Crypto.randomBytes(length)
-        // RSA without padding needs a message smaller than the modulus; clearing the top bit
-        // guarantees that for any key, since the modulus has its top bit set. The message is
+        // RSA without padding needs a message smaller than the modulus. Clearing the top bit
+        // guarantees that for any key, because the modulus has its top bit set. The message is
         // entirely random, so the lack of padding gives an attacker nothing to work with.
         key[0] &= 0x7f
 
@@ -225,7 +230,7 @@ extension Daemon {
             return false
         }
 
-        // The peer has proven it holds the private key of its host file.
+        // The peer has proven that it has the private key matching its host file.
         connection.allow = .only(.ack)
         if connection.outgoing == nil && !sendChallengeReply(connection) {
             return false

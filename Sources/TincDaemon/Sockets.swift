@@ -87,7 +87,7 @@ extension Daemon {
             setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
         // Let oversized packets fail with EMSGSIZE instead of being fragmented (tinc sets
-        // IP_MTU_DISCOVER to IP_PMTUDISC_DO for the same reason) so PMTU discovery sees the limit.
+        // IP_MTU_DISCOVER to IP_PMTUDISC_DO for the same reason), so PMTU discovery notices the limit.
         var discover: Int32 = 2 // IP_PMTUDISC_DO
         if address.family == AF_INET {
             setsockopt(fd, Int32(IPPROTO_IP), IP_MTU_DISCOVER, &discover, socklen_t(MemoryLayout<Int32>.size))
