@@ -15,6 +15,8 @@ public struct DaemonOptions {
     public var configDirectory: ConfigDirectory
     public var netname: String?
     public var commandLineOptions: [(host: String?, entry: ConfigEntry)] = []
+    /// A device to use instead of the one the configuration names, for tests.
+    var device: PacketDevice?
 
     public init(configDirectory: ConfigDirectory, netname: String?) {
         self.configDirectory = configDirectory
@@ -119,21 +121,32 @@ public final class Daemon {
 
     /// Opens the device, runs tinc-up, listens, connects to ConnectTo peers and runs until TERM.
     public func run() throws -> Int32 {
+        try start(handleSignals: true)
+        try loop.run()
+        shutDown()
+        return exitCode
+    }
+
+    /// Does everything `run()` does before it enters the loop. Tests call it with
+    /// `handleSignals: false` and then drive the loop with `runOnce`.
+    func start(handleSignals: Bool) throws {
         try setUpMyself()
         try openDevice()
         runScript("tinc-up", environment: baseEnvironment())
         runSubnetScripts(owner: myself, subnets: settings.subnets, up: true)
         try openListeners()
-        installSignalHandlers()
+        if handleSignals { installSignalHandlers() }
         loop.wakeHandler = { [unowned self] in self.runPostedWork() }
         startTimers()
         Log.notice("Ready")
         tryOutgoingConnections()
         onReady?()
         runPostedWork()
-        try loop.run()
-        shutDown()
-        return exitCode
+    }
+
+    /// Waits at most `maxWait` seconds for events and handles them, for tests.
+    func runOnce(maxWait: Double) throws {
+        try loop.runOnce(maxWait: maxWait)
     }
 
     private func setUpMyself() throws {
@@ -151,6 +164,10 @@ public final class Daemon {
     }
 
     private func openDevice() throws {
+        if let injected = options.device {
+            device = injected
+            return
+        }
         if settings.deviceType == "dummy" {
             device = DummyDevice()
             Log.info("dummy is a dummy device")
