@@ -1,6 +1,6 @@
 # Build, test, demo and benchmark entry points. `make test` is what CI runs (.ci/run).
 #
-#   make build      release build of .build/release/tincd
+#   make build      release build of .build/release/tincd (Swift runtime linked in)
 #   make test       dependencies, release build, unit tests, then the interop tests (root)
 #   make demo       our tincd and upstream tincd ping each other in two namespaces (root)
 #   make bench      throughput and memory of ours against upstream; updates Docs/BENCHMARKS.md (root)
@@ -23,8 +23,10 @@ all: build
 deps:
 	bash scripts/install-deps.sh
 
+# The Swift runtime is linked statically: the binaries run on hosts without a Swift toolchain
+# (the container's runtime stage has none), and each daemon maps about 3 MB less memory.
 build:
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 
 # Debug build; fails when no test ran or a test was skipped (see scripts/swift-test.sh).
 unit-test:

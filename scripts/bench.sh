@@ -38,7 +38,7 @@ fi
 
 if [[ ${BENCH_BUILD:-1} != 0 ]]; then
     bash scripts/install-deps.sh
-    swift build -c release
+    swift build -c release --static-swift-stdlib
 fi
 
 export TN_RUN_ID=bench$$

@@ -63,7 +63,7 @@ show bash scripts/install-deps.sh
 
 if [[ ${DEMO_BUILD:-1} != 0 ]]; then
     step "build our tincd (release)"
-    show swift build -c release
+    show swift build -c release --static-swift-stdlib
 fi
 if [[ ! -x $tincd_ours ]]; then
     echo "demo: our tincd not found at $tincd_ours" >&2
