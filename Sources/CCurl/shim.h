@@ -26,4 +26,11 @@ static inline CURLcode ccurl_setopt_header_function(CURL *handle, ccurl_write_ca
 static inline CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }
+static inline CURLcode ccurl_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+// Calls curl_global_init with CURL_GLOBAL_DEFAULT, so Swift need not spell the flag macros.
+static inline CURLcode ccurl_global_init_default(void) {
+    return curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 #endif
