@@ -4,7 +4,10 @@
 # by a veth pair, and ping each other through it. Prints every step and command as it runs,
 # and removes the namespaces and daemons on exit, also after an error or Ctrl-C. Needs root.
 #
-# Environment: TINCD_OURS (default .build/release/tincd), DEMO_BUILD=0 to skip the build.
+# Then it runs scripts/demo-automatic.sh, three hosts that build their VPN through etcd.
+#
+# Environment: TINCD_OURS (default .build/release/tincd), DEMO_BUILD=0 to skip the build,
+# DEMO_AUTOMATIC=0 to skip the automatic-tinc demo.
 
 set -euo pipefail
 
@@ -162,3 +165,10 @@ step "what the daemons logged about the meta connection"
 grep -h -E 'activated|Connection|Ready' "$work/swift.log" "$work/upstream.log" | sed 's/^/    | /' || true
 
 printf '\n==> Done: our tincd and upstream tincd 1.0.36 exchanged pings over the VPN.\n'
+
+# The build step above, unless DEMO_BUILD=0, built automatic-tinc too. This demo's namespaces
+# stay until it exits.
+if [[ ${DEMO_AUTOMATIC:-1} != 0 ]]; then
+    printf '\n==> Next: the automatic-tinc demo (scripts/demo-automatic.sh)\n'
+    DEMO_BUILD=0 bash scripts/demo-automatic.sh
+fi
