@@ -70,6 +70,7 @@ public final class Daemon {
     /// The second of the last search for the sender of a datagram from an unknown address.
     var lastHardTry = 0
     var unknownSourcePackets = 0
+    var firstUnknownSourceTime: Double = 0
     var lastUnknownSourceReport: Double = -1000
     var icmpSecond = 0
     var icmpCount = 0
@@ -250,6 +251,7 @@ public final class Daemon {
             Log.debug(.status, .info, "Expiring symmetric keys")
             for node in nodes.values {
                 node.opener = nil
+                node.previousOpener = nil
             }
             sendKeyChanged()
             keyExpires = now + Double(settings.keyLifetime)

@@ -60,6 +60,7 @@ extension Daemon {
             if !node.reachable {
                 updateNodeUDP(node, nil)
                 node.opener = nil
+                node.previousOpener = nil
                 node.nexthop = nil
                 node.via = nil
                 node.prevEdge = nil

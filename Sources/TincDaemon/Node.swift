@@ -41,12 +41,18 @@ final class Node {
 
     // Packet keys.
     var opener: PacketOpener?
+    /// The key we announced before `opener`'s. Two ANS_KEY answers can reach the node by
+    /// different routes and the older one can arrive last, so the node may still use this one.
+    var previousOpener: PacketOpener?
+    /// When we last sent the node a new key because its packets matched none of ours.
+    var lastKeyResend: Double = -1000
     var sealer: PacketSealer?
     /// The parameters of `sealer`, as the node announced them.
     var outKey: PacketKey?
     var validKey = false
     /// Rejected datagrams since the last warning about them, for rate-limited logging.
     var droppedPackets = 0
+    var firstDropTime: Double = 0
     var lastDropReport: Double = -1000
     var lastKeyRequest: Double = -1000
 

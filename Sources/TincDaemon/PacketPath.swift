@@ -179,10 +179,11 @@ extension Daemon {
             Log.write(.warning, "Received UDP packet from unknown source \(address)")
             return
         }
-        unknownSourcePackets += 1
         let current = now
+        if unknownSourcePackets == 0 { firstUnknownSourceTime = current }
+        unknownSourcePackets += 1
         if current - lastUnknownSourceReport >= 10 {
-            Log.warning("Dropped \(unknownSourcePackets) UDP packet(s) from unknown sources in the last \(Int(current - lastUnknownSourceReport)) s; last from \(address)")
+            Log.warning("Dropped \(unknownSourcePackets) UDP packet(s) from unknown sources in the last \(Int(current - firstUnknownSourceTime)) s; last from \(address)")
             unknownSourcePackets = 0
             lastUnknownSourceReport = current
         }
@@ -198,7 +199,7 @@ extension Daemon {
             if lastHardTry == second, let edgeAddress = SocketAddress.numeric(edge.address, edge.port), edgeAddress.host != address.host {
                 continue
             }
-            if opener.verifiesMAC(datagram) {
+            if opener.verifiesMAC(datagram) || candidate.previousOpener?.verifiesMAC(datagram) == true {
                 lastHardTry = second
                 return candidate
             }
@@ -208,16 +209,23 @@ extension Daemon {
     }
 
     private func receiveUDPPacket(from node: Node, _ datagram: UnsafeRawBufferPointer) {
-        guard let opener = node.opener else {
+        guard var opener = node.opener else {
             Log.debug(.traffic, .debug, "Got packet from \(node.name) (\(node.hostname)) but he hasn't got our key yet")
+            resendKeyIfStale(node)
             return
         }
         let result: (length: Int, originalLength: Int)
         do {
             result = try opener.open(datagram, into: openBuffer)
         } catch {
-            logDroppedPacket(error, node)
-            return
+            guard error == .badMAC || error == .decryptFailed, let previous = node.previousOpener,
+                  let opened = try? previous.open(datagram, into: openBuffer) else {
+                logDroppedPacket(error, node)
+                if error == .badMAC || error == .decryptFailed { resendKeyIfStale(node) }
+                return
+            }
+            result = opened
+            opener = previous
         }
         if opener.receivedSequenceNumber > maxSequenceNumber {
             // Renew keys long before the 32-bit sequence number could wrap.
@@ -230,6 +238,18 @@ extension Daemon {
             Log.debug(.traffic, .debug, "Received packet of \(packet.count) bytes from \(node.name) (\(node.hostname))")
             route(from: node, packet, priority: 0)
         }
+    }
+
+    /// Sends the node a new key when its packets match none of ours, at most every five seconds.
+    /// tincd 1.0.36 sends a new key for every REQ_KEY and when a node becomes reachable; when two
+    /// of those answers take different routes, the node can end up with an older key than ours
+    /// and nothing would ever correct it until the keys expire.
+    private func resendKeyIfStale(_ node: Node) {
+        let current = now
+        guard node.reachable, current - node.lastKeyResend >= 5 else { return }
+        node.lastKeyResend = current
+        Log.debug(.status, .info, "Packets from \(node.name) (\(node.hostname)) match none of our keys, sending a new one")
+        _ = sendAnsKey(node)
     }
 
     /// Logs a rejected datagram. At debug level 5 every one is logged as tincd does. Below that,
@@ -249,10 +269,11 @@ extension Daemon {
             Log.write(.debug, "Got \(reason) from \(node.name) (\(node.hostname))")
             return
         }
-        node.droppedPackets += 1
         let current = now
+        if node.droppedPackets == 0 { node.firstDropTime = current }
+        node.droppedPackets += 1
         if current - node.lastDropReport >= 10 {
-            Log.warning("Dropped \(node.droppedPackets) packet(s) from \(node.name) (\(node.hostname)) in the last \(Int(current - node.lastDropReport)) s; last: \(reason)")
+            Log.warning("Dropped \(node.droppedPackets) packet(s) from \(node.name) (\(node.hostname)) in the last \(Int(current - node.firstDropTime)) s; last: \(reason)")
             node.droppedPackets = 0
             node.lastDropReport = current
         }

@@ -70,7 +70,9 @@ extension Daemon {
         let key = PacketKey.generate(cipher: settings.packetCipher, digest: settings.packetDigest,
                                      macLength: settings.macLength, compression: settings.compression)
         do {
-            node.opener = try PacketOpener(key: key, replayWindow: settings.replayWindow)
+            let opener = try PacketOpener(key: key, replayWindow: settings.replayWindow)
+            node.previousOpener = node.opener
+            node.opener = opener
         } catch {
             Log.error("Failed to set up key for \(node.name) (\(node.hostname)): \(error)")
             return false

@@ -2,6 +2,7 @@ import Glibc
 import TincConfig
 import TincCrypto
 import TincDevice
+import TincPacket
 import XCTest
 @testable import TincDaemon
 
@@ -140,6 +141,62 @@ final class TwoDaemonTests: XCTestCase {
         inject(reply, into: daemonB)
         XCTAssertTrue(try pump([daemonA, daemonB], seconds: 5) { deviceA.written.contains { $0.suffix(5) == reply.suffix(5) } },
                       "the reply did not reach alpha")
+    }
+
+    /// Starts alpha and beta, waits until UDP works both ways and returns them with their devices.
+    private func startPair(basePort: Int) throws -> (Daemon, Daemon, MemoryDevice, MemoryDevice) {
+        let a = Node(name: "alpha", port: basePort, subnet: "10.1.0.1/32", key: try RSAKey.generate(bits: 1024))
+        let b = Node(name: "beta", port: basePort + 1, subnet: "10.1.0.2/32", key: try RSAKey.generate(bits: 1024))
+        let deviceA = MemoryDevice()
+        let deviceB = MemoryDevice()
+        let daemonA = try makeDaemon(try configure(a, peers: [a, b], connectTo: nil), device: deviceA)
+        let daemonB = try makeDaemon(try configure(b, peers: [a, b], connectTo: "alpha"), device: deviceB)
+        try daemonA.start(handleSignals: false)
+        try daemonB.start(handleSignals: false)
+        let ready = try pump([daemonA, daemonB], seconds: 15) {
+            (daemonA.lookupNode("beta")?.minMTU ?? 0) > 0 && (daemonB.lookupNode("alpha")?.minMTU ?? 0) > 0
+        }
+        XCTAssertTrue(ready, "UDP between alpha and beta never worked")
+        return (daemonA, daemonB, deviceA, deviceB)
+    }
+
+    private func delivered(_ payload: String, from sender: Daemon, to device: MemoryDevice, pumping daemons: [Daemon]) throws -> Bool {
+        let source: [UInt8] = sender.myself.name == "alpha" ? [10, 1, 0, 1] : [10, 1, 0, 2]
+        let destination: [UInt8] = sender.myself.name == "alpha" ? [10, 1, 0, 2] : [10, 1, 0, 1]
+        let packet = ipv4Packet(from: source, to: destination, payload: Array(payload.utf8))
+        inject(packet, into: sender)
+        return try pump(daemons, seconds: 3) { device.written.contains { $0.suffix(payload.utf8.count) == packet.suffix(payload.utf8.count) } }
+    }
+
+    func testOlderAnnouncedKeyStillAccepted() throws {
+        let (daemonA, daemonB, deviceA, _) = try startPair(basePort: 30000 + Int(getpid() % 10000))
+        defer {
+            daemonA.shutDown()
+            daemonB.shutDown()
+        }
+        // alpha makes a newer key whose ANS_KEY never reaches beta, as when an older answer
+        // overtakes a newer one on another route: beta keeps sending with the previous key.
+        let beta = try XCTUnwrap(daemonA.lookupNode("beta"))
+        beta.previousOpener = beta.opener
+        beta.opener = try PacketOpener(key: PacketKey.generate(cipher: .aes256cbc, digest: .sha256, macLength: 4, compression: 0))
+        XCTAssertTrue(try delivered("stale key", from: daemonB, to: deviceA, pumping: [daemonA, daemonB]),
+                      "a packet under the previous key was dropped")
+    }
+
+    func testUnknownKeyGetsFreshAnnouncement() throws {
+        let (daemonA, daemonB, deviceA, _) = try startPair(basePort: 40000 + Int(getpid() % 10000))
+        defer {
+            daemonA.shutDown()
+            daemonB.shutDown()
+        }
+        // beta's key matches neither of alpha's keys, so alpha must send beta a new one.
+        let beta = try XCTUnwrap(daemonA.lookupNode("beta"))
+        beta.previousOpener = try PacketOpener(key: PacketKey.generate(cipher: .aes256cbc, digest: .sha256, macLength: 4, compression: 0))
+        beta.opener = try PacketOpener(key: PacketKey.generate(cipher: .aes256cbc, digest: .sha256, macLength: 4, compression: 0))
+        XCTAssertFalse(try delivered("lost", from: daemonB, to: deviceA, pumping: [daemonA, daemonB]),
+                       "a packet under an unknown key was accepted")
+        XCTAssertTrue(try delivered("healed", from: daemonB, to: deviceA, pumping: [daemonA, daemonB]),
+                      "alpha did not resynchronise beta's key")
     }
 
     func testUnknownDestinationGetsICMPNetUnknown() throws {
