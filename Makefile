@@ -1,8 +1,9 @@
 # Build, test, demo and benchmark entry points. `make test` is what CI runs (.ci/run).
 #
 #   make build      release build of .build/release/tincd (Swift runtime linked in)
-#   make test       dependencies, release build, unit tests, then the interop tests (root)
-#   make demo       our tincd and upstream tincd ping each other in two namespaces (root)
+#   make test       dependencies, release build, unit tests, interop and automatic-tinc tests (root)
+#   make demo       our tincd and upstream tincd ping each other in two namespaces, then three
+#                   automatic-tinc hosts build a mesh from etcd (root)
 #   make bench      throughput and memory of ours against upstream; updates Docs/BENCHMARKS.md (root)
 #   make clean      remove build products
 
@@ -13,7 +14,7 @@ SWIFT ?= swift
 TINCD_OURS ?= $(CURDIR)/.build/release/tincd
 export TINCD_OURS
 
-.PHONY: all deps build unit-test interop test demo bench clean
+.PHONY: all deps build unit-test interop automatic-test test demo bench clean
 
 # The steps of `make test` must run in order even under `make -j`.
 .NOTPARALLEL:
@@ -36,14 +37,20 @@ interop:
 	bash Tests/interop/run.sh
 
 # Runs the interop tests even when the unit tests failed, so one CI run reports both.
+automatic-test:
+	bash Tests/automatic/run.sh
+
 test: deps build
 	@unit_status=0; \
 	bash scripts/swift-test.sh || unit_status=$$?; \
 	interop_status=0; \
 	bash Tests/interop/run.sh || interop_status=$$?; \
+	automatic_status=0; \
+	bash Tests/automatic/run.sh || automatic_status=$$?; \
 	if [ $$unit_status != 0 ]; then echo "make test: unit tests failed (swift-test status $$unit_status)"; fi; \
 	if [ $$interop_status != 0 ]; then echo "make test: interop tests failed (run.sh status $$interop_status)"; fi; \
-	[ $$unit_status = 0 ] && [ $$interop_status = 0 ]
+	if [ $$automatic_status != 0 ]; then echo "make test: automatic-tinc tests failed (run.sh status $$automatic_status)"; fi; \
+	[ $$unit_status = 0 ] && [ $$interop_status = 0 ] && [ $$automatic_status = 0 ]
 
 demo:
 	bash scripts/demo.sh

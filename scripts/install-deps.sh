@@ -11,7 +11,7 @@ packages=(
     # upstream tincd 1.0.36, the reference for the interop tests and the benchmark
     tinc
     # test networks and measurements
-    iperf3 iproute2 iputils-ping procps psmisc python3 openssl
+    iperf3 iproute2 iputils-ping procps psmisc python3 openssl curl
     # C libraries our tincd links against, found with pkg-config
     libssl-dev zlib1g-dev liblzo2-dev libcurl4-openssl-dev pkg-config
     # etcd: a planned feature needs it, and installing it now keeps every machine ready
