@@ -30,52 +30,6 @@ if [[ -n ${TN_FILTER:-} ]]; then
     echo "interop: TN_FILTER=$TN_FILTER is set; cases it does not select count as skipped"
 fi
 
-passed=0
-failed=0
-skipped=0
-output=$(mktemp)
-trap 'rm -f "$output"' EXIT
-
-for test_file in "${test_files[@]}"; do
-    echo "=== ${test_file##*/}"
-    status=0
-    bash "$test_file" 2>&1 | tee "$output" || status=$?
-    if [[ $status == 130 ]]; then
-        echo "interop: interrupted during ${test_file##*/}"
-        exit 130
-    fi
-
-    file_passed=$(grep -c '^PASS: ' "$output")
-    file_failed=$(grep -c '^FAIL: ' "$output")
-    file_skipped=$(grep -c '^SKIP: ' "$output")
-
-    # A test file that crashed, or ran no case, has not passed even if it printed no FAIL line.
-    if [[ $status != 0 && $file_failed == 0 && $file_skipped == 0 ]]; then
-        echo "FAIL: ${test_file##*/} exited with status $status without reporting a failed case"
-        file_failed=1
-    fi
-    if [[ $((file_passed + file_failed + file_skipped)) == 0 ]]; then
-        echo "FAIL: ${test_file##*/} ran no test case"
-        file_failed=1
-    fi
-
-    passed=$((passed + file_passed))
-    failed=$((failed + file_failed))
-    skipped=$((skipped + file_skipped))
-done
-
-if [[ $((passed + failed + skipped)) == 0 ]]; then
-    echo "interop: no test files found"
-    failed=1
-fi
-
-summary="$passed passed, $failed failed"
-if [[ $skipped != 0 ]]; then
-    summary+=", $skipped skipped"
-fi
-echo "$summary"
-
-if [[ $failed != 0 || $skipped != 0 ]]; then
-    exit 1
-fi
-exit 0
+# shellcheck source=Tests/interop/runner.sh
+source "$repo_root/Tests/interop/runner.sh"
+tn_run_test_files interop "${test_files[@]}"
