@@ -36,10 +36,10 @@ unit-test:
 interop:
 	bash Tests/interop/run.sh
 
-# Runs the interop tests even when the unit tests failed, so one CI run reports both.
 automatic-test:
 	bash Tests/automatic/run.sh
 
+# Runs every suite even when an earlier one failed, so one CI run reports all of them.
 test: deps build
 	@unit_status=0; \
 	bash scripts/swift-test.sh || unit_status=$$?; \

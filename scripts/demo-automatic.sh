@@ -7,7 +7,7 @@
 # and its files on exit, also after an error or Ctrl-C. Needs root.
 #
 # Environment: AUTOMATIC_TINC (default .build/release/automatic-tinc), DEMO_BUILD=0 to skip
-# the build.
+# installing packages and the build.
 
 set -euo pipefail
 
@@ -67,10 +67,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-step "install missing packages (tinc, etcd, iproute2, ...)"
-show bash scripts/install-deps.sh
-
 if [[ ${DEMO_BUILD:-1} != 0 ]]; then
+    step "install missing packages (tinc, etcd, iproute2, ...)"
+    show bash scripts/install-deps.sh
+
     step "build automatic-tinc (release)"
     show swift build -c release --static-swift-stdlib --product automatic-tinc
 fi

@@ -43,9 +43,8 @@ ns_upstream=demo$$-upstream
 work=$(mktemp -d /tmp/swift-tinc-demo.XXXXXX)
 pids=()
 
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
+# Stops both daemons and removes the namespaces and files of this demo.
+stop_demo() {
     printf '\n==> Cleaning up\n'
     local pid
     for pid in "${pids[@]}"; do
@@ -56,6 +55,13 @@ cleanup() {
     ip netns delete "$ns_upstream" 2>/dev/null || true
     rm -rf "$work"
     echo "    stopped both daemons, deleted $ns_ours and $ns_upstream, removed $work"
+    pids=()
+}
+
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    stop_demo
     exit "$status"
 }
 trap cleanup EXIT
@@ -166,9 +172,11 @@ grep -h -E 'activated|Connection|Ready' "$work/swift.log" "$work/upstream.log" |
 
 printf '\n==> Done: our tincd and upstream tincd 1.0.36 exchanged pings over the VPN.\n'
 
-# The build step above, unless DEMO_BUILD=0, built automatic-tinc too. This demo's namespaces
-# stay until it exits.
+# The steps above installed the packages and, unless DEMO_BUILD=0, built automatic-tinc too, so
+# the second demo skips both. This demo's namespaces go first.
 if [[ ${DEMO_AUTOMATIC:-1} != 0 ]]; then
+    trap - EXIT INT TERM
+    stop_demo
     printf '\n==> Next: the automatic-tinc demo (scripts/demo-automatic.sh)\n'
-    DEMO_BUILD=0 bash scripts/demo-automatic.sh
+    DEMO_BUILD=0 exec bash scripts/demo-automatic.sh
 fi

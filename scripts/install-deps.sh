@@ -14,7 +14,7 @@ packages=(
     iperf3 iproute2 iputils-ping procps psmisc python3 openssl curl
     # C libraries our tincd links against, found with pkg-config
     libssl-dev zlib1g-dev liblzo2-dev libcurl4-openssl-dev pkg-config
-    # etcd: a planned feature needs it, and installing it now keeps every machine ready
+    # etcd: automatic-tinc's tests and demo start their own etcd 3.4
     etcd-server etcd-client
 )
 
