@@ -49,7 +49,7 @@ final class TwoDaemonTests: XCTestCase {
         XCTAssertTrue(writeFileAtomically(path: path, contents: Array(text.utf8), mode: 0o600), "writing \(path)")
     }
 
-    /// Writes a configuration directory for `node` that knows both nodes' host files.
+    /// Writes a configuration directory for `node` that contains the host files of `peers`.
     private func configure(_ node: Node, peers: [Node], connectTo: String?) throws -> String {
         let base = directory + "/" + node.name
         mkdir(base, 0o755)
@@ -71,7 +71,7 @@ final class TwoDaemonTests: XCTestCase {
         return try Daemon(options: options)
     }
 
-    /// Runs both loops until `condition` holds or `seconds` pass.
+    /// Runs the daemons' loops until `condition` is true or `seconds` pass.
     private func pump(_ daemons: [Daemon], seconds: Double, until condition: () -> Bool) throws -> Bool {
         let deadline = monotonicNowForTests() + seconds
         while monotonicNowForTests() < deadline {
@@ -122,7 +122,7 @@ final class TwoDaemonTests: XCTestCase {
         XCTAssertTrue(daemonB.lookupNode("alpha")?.reachable ?? false)
         XCTAssertEqual(daemonA.graph.edge(from: "alpha", to: "beta")?.port, String(b.port))
 
-        // A packet sent now travels over TCP or UDP, depending on PMTU progress; it must arrive.
+        // A packet sent now travels over TCP or UDP, depending on PMTU progress. Either way it must arrive.
         let first = ipv4Packet(from: [10, 1, 0, 1], to: [10, 1, 0, 2], payload: Array("first".utf8))
         inject(first, into: daemonA)
         XCTAssertTrue(try pump([daemonA, daemonB], seconds: 5) { deviceB.written.contains { $0.suffix(5) == first.suffix(5) } },
@@ -174,7 +174,7 @@ final class TwoDaemonTests: XCTestCase {
             daemonA.shutDown()
             daemonB.shutDown()
         }
-        // alpha makes a newer key whose ANS_KEY never reaches beta, as when an older answer
+        // alpha makes a newer key whose ANS_KEY never reaches beta, as when an older ANS_KEY
         // overtakes a newer one on another route: beta keeps sending with the previous key.
         let beta = try XCTUnwrap(daemonA.lookupNode("beta"))
         beta.previousOpener = beta.opener
