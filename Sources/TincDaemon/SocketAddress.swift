@@ -24,12 +24,16 @@ struct SocketAddress: Hashable, CustomStringConvertible {
             storage = .v4(raw.load(as: sockaddr_in.self))
         case AF_INET6:
             let v6 = raw.load(as: sockaddr_in6.self)
-            let bytes = withUnsafeBytes(of: v6.sin6_addr) { Array($0) }
-            if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff {
+            let mapped = withUnsafeBytes(of: v6.sin6_addr) { bytes in
+                bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff
+            }
+            if mapped {
                 var v4 = sockaddr_in()
                 v4.sin_family = sa_family_t(AF_INET)
                 v4.sin_port = v6.sin6_port
-                withUnsafeMutableBytes(of: &v4.sin_addr) { $0.copyBytes(from: bytes[12..<16]) }
+                withUnsafeBytes(of: v6.sin6_addr) { bytes in
+                    withUnsafeMutableBytes(of: &v4.sin_addr) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[12..<16])) }
+                }
                 storage = .v4(v4)
             } else {
                 storage = .v6(v6)
@@ -89,18 +93,33 @@ struct SocketAddress: Hashable, CustomStringConvertible {
         }
     }
 
-    private var key: [UInt8] {
-        switch storage {
-        case .v4(let a):
-            return withUnsafeBytes(of: a.sin_addr) { Array($0) } + [UInt8(a.sin_port & 0xff), UInt8(a.sin_port >> 8)]
-        case .v6(let a):
-            return withUnsafeBytes(of: a.sin6_addr) { Array($0) } + [UInt8(a.sin6_port & 0xff), UInt8(a.sin6_port >> 8)]
-                + withUnsafeBytes(of: a.sin6_scope_id) { Array($0) }
+    // Equality and hashing read the address fields in place: both run for every received
+    // datagram (the node lookup by address), so they must not allocate.
+    static func == (lhs: SocketAddress, rhs: SocketAddress) -> Bool {
+        switch (lhs.storage, rhs.storage) {
+        case (.v4(let a), .v4(let b)):
+            return a.sin_addr.s_addr == b.sin_addr.s_addr && a.sin_port == b.sin_port
+        case (.v6(let a), .v6(let b)):
+            guard a.sin6_port == b.sin6_port && a.sin6_scope_id == b.sin6_scope_id else { return false }
+            return withUnsafeBytes(of: a.sin6_addr) { first in
+                withUnsafeBytes(of: b.sin6_addr) { second in first.elementsEqual(second) }
+            }
+        default:
+            return false
         }
     }
 
-    static func == (lhs: SocketAddress, rhs: SocketAddress) -> Bool { lhs.key == rhs.key }
-    func hash(into hasher: inout Hasher) { hasher.combine(key) }
+    func hash(into hasher: inout Hasher) {
+        switch storage {
+        case .v4(let a):
+            hasher.combine(a.sin_addr.s_addr)
+            hasher.combine(a.sin_port)
+        case .v6(let a):
+            withUnsafeBytes(of: a.sin6_addr) { hasher.combine(bytes: $0) }
+            hasher.combine(a.sin6_port)
+            hasher.combine(a.sin6_scope_id)
+        }
+    }
 
     /// Resolves `host` and `port` with getaddrinfo(3). `host` nil with `passive` gives wildcard
     /// addresses for listening.

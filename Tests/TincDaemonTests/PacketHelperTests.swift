@@ -60,4 +60,22 @@ final class PacketHelperTests: XCTestCase {
         let b = try XCTUnwrap(SocketAddress.numeric("192.0.2.7", "656"))
         XCTAssertNotEqual(a, b)
     }
+
+    func testSocketAddressIPv6EqualityAndHash() throws {
+        let a = try XCTUnwrap(SocketAddress.numeric("2001:db8::7", "655"))
+        let same = try XCTUnwrap(SocketAddress.numeric("2001:db8::7", "655"))
+        let otherHost = try XCTUnwrap(SocketAddress.numeric("2001:db8::8", "655"))
+        let otherPort = try XCTUnwrap(SocketAddress.numeric("2001:db8::7", "656"))
+        XCTAssertEqual(a, same)
+        XCTAssertNotEqual(a, otherHost)
+        XCTAssertNotEqual(a, otherPort)
+        XCTAssertEqual(Set([a, same, otherHost]).count, 2)
+        XCTAssertEqual(a.description, "2001:db8::7 port 655")
+    }
+
+    func testSocketAddressFamiliesNeverEqual() throws {
+        let v4 = try XCTUnwrap(SocketAddress.numeric("192.0.2.7", "655"))
+        let v6 = try XCTUnwrap(SocketAddress.numeric("2001:db8::7", "655"))
+        XCTAssertNotEqual(v4, v6)
+    }
 }
