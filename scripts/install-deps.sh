@@ -12,6 +12,8 @@ packages=(
     tinc
     # test networks and measurements
     iperf3 iproute2 iputils-ping procps psmisc python3 openssl curl
+    # gcc builds the malloc counter of Tests/interop/test_allocations.sh
+    gcc libc6-dev
     # C libraries our tincd links against, found with pkg-config
     libssl-dev zlib1g-dev liblzo2-dev libcurl4-openssl-dev pkg-config
     # etcd: automatic-tinc's tests and demo start their own etcd 3.4
