@@ -2,9 +2,9 @@
 #
 # The packet path must allocate nothing per packet: buffers are reused and cipher and HMAC
 # contexts are made once per key. Two of our daemons run with an LD_PRELOAD library that counts
-# malloc, calloc and realloc calls; a flood of 5000 pings through the tunnel (10000 packets
-# through each daemon) may cost at most a handful of allocations, for timers and requests that
-# happen to fall in the same seconds.
+# malloc, calloc and realloc calls. A flood of 5000 pings through the tunnel (10000 packets
+# through each daemon) may cost at most a few allocations, for timers and requests that happen
+# to fall in the same seconds.
 
 # shellcheck disable=SC2317
 # shellcheck source=Tests/interop/lib.sh

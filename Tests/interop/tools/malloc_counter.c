@@ -15,7 +15,7 @@ static void *(*real_calloc)(size_t, size_t) = 0;
 static void *(*real_realloc)(void *, size_t) = 0;
 static void (*real_free)(void *) = 0;
 
-// dlsym itself may call calloc before real_calloc is known; those few bytes come from here.
+// dlsym itself may call calloc before real_calloc is known, so those first bytes come from here.
 static char bootstrap[65536];
 static size_t bootstrap_used = 0;
 
