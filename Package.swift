@@ -1,9 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// One target per concern, as the daemon's data flows: system libraries and the C shim at the
-// bottom, pure modules (configuration, crypto, protocol, graph, packet) in the middle, and the
-// daemon that joins them on the event loop at the top.
+// One target per concern, ordered as the daemon's data flows. System libraries and the C shim are
+// at the bottom and pure modules (configuration, crypto, protocol, graph, packet) in the middle.
+// The daemon at the top joins them on the event loop.
 let package = Package(
     name: "swift-tinc",
     products: [

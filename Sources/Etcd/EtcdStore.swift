@@ -20,11 +20,11 @@ public enum EtcdEvent: Sendable, Equatable {
     case delete(key: String, revision: Int64)
 }
 
-/// What one call to `watch` returned.
+/// The result of one call to `watch`.
 public enum EtcdWatchResult: Sendable, Equatable {
     /// Changes at or after the requested revision; continue from `nextRevision`.
     case events([EtcdEvent], nextRevision: Int64)
-    /// Nothing changed before the call's timeout (v2: an empty long-poll answer). Watch again
+    /// Nothing changed before the call's timeout (v2: an empty long-poll response). Watch again
     /// from the same revision.
     case timedOut
     /// The history at the requested revision is gone (v2 "event index cleared", v3 compaction):
@@ -38,7 +38,7 @@ public protocol EtcdStore: AnyObject, Sendable {
     /// "v2" or "v3", for logs.
     var apiVersion: String { get }
 
-    /// True when the cluster answers its health check.
+    /// True when the cluster passes its health check.
     func isHealthy() -> Bool
 
     /// Every key under `prefix` (recursively) and the store revision the listing reflects; watch
@@ -86,7 +86,7 @@ public enum EtcdError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreachable(String)
     /// The key does not exist where the operation needs it.
     case notFound(String)
-    /// etcd answered with an error: HTTP status and etcd's message.
+    /// etcd returned an error: HTTP status and etcd's message.
     case server(status: Int, message: String)
     /// The answer could not be parsed; never taken as an empty result.
     case malformed(String)

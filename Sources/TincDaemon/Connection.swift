@@ -8,7 +8,7 @@ import TincCrypto
 import TincGraph
 import TincProtocol
 
-/// Which requests a meta connection accepts next: one step of the authentication handshake, or
+/// The requests a meta connection accepts next: one step of the authentication handshake, or
 /// everything once it is active (tinc's allow_request).
 enum AllowedRequest: Equatable {
     case only(RequestType)
@@ -17,7 +17,7 @@ enum AllowedRequest: Equatable {
 
 /// One meta connection (TCP) to a peer, in either role.
 ///
-/// The byte streams in both directions switch to a stream cipher after METAKEY; `inBuffer` holds
+/// The byte streams in both directions switch to a stream cipher after METAKEY; `inBuffer` contains
 /// received bytes, decrypted up to `decryptedEnd` once decryption is on.
 final class Connection {
     var name: String

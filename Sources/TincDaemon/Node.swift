@@ -15,7 +15,7 @@ enum ConnectionOption {
 /// The daemon's state for one node of the VPN, ourselves included.
 ///
 /// Keys are per direction: `opener` contains the key we generated and announced to this node in
-/// ANS_KEY (the node encrypts with it, we decrypt); `sealer` holds the key the node announced to
+/// ANS_KEY (the node encrypts with it, we decrypt); `sealer` contains the key the node announced to
 /// us (we encrypt with it).
 final class Node {
     let name: String
@@ -41,7 +41,7 @@ final class Node {
 
     // Packet keys.
     var opener: PacketOpener?
-    /// The key we announced before `opener`'s. Two ANS_KEY answers can reach the node by
+    /// The key we announced before `opener`'s. Two ANS_KEY requests can reach the node by
     /// different routes and the older one can arrive last, so the node may still use this one.
     var previousOpener: PacketOpener?
     /// When we last sent the node a new key because its packets matched none of ours.

@@ -6,9 +6,9 @@ import TincBase
 import TincConfig
 import TincCrypto
 
-/// Outgoing meta connections from ConnectTo lines (tinc 1.0.36 net_socket.c): each Address of
-/// the peer's host file is tried in turn; when all fail, the next round starts after a delay
-/// that grows by five seconds per failed round, up to MaxTimeout.
+/// Outgoing meta connections from ConnectTo lines (tinc 1.0.36 net_socket.c). Each Address of the
+/// peer's host file is tried in turn. When all fail, the next round starts after a delay that
+/// grows by five seconds per failed round, up to MaxTimeout.
 extension Daemon {
     func tryOutgoingConnections() {
         for entry in serverConfig.all("ConnectTo") {
@@ -97,8 +97,8 @@ extension Daemon {
             var one: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
         }
-        // With exactly one listening address of this family, connect from it, so the peer sees
-        // the same address our UDP packets come from.
+        // With exactly one listening address of this family, connect from it, so the peer gets
+        // the same address that our UDP packets come from.
         let sameFamily = listeners.filter { $0.family == address.family }
         if sameFamily.count == 1 && !isWildcard(sameFamily[0].address) {
             var source = sameFamily[0].address
@@ -137,7 +137,7 @@ extension Daemon {
         }
     }
 
-    /// The TCP connect failed: try the next address of the same peer.
+    /// Tries the next address of the same peer after a TCP connect failed.
     func retryOutgoingAfterFailure(_ connection: Connection) {
         let outgoing = connection.outgoing
         connection.outgoing = nil
@@ -147,7 +147,7 @@ extension Daemon {
         }
     }
 
-    /// A connection of `outgoing` closed: go on with the remaining addresses or wait a round.
+    /// Goes on with the remaining addresses, or waits a round, after a connection of `outgoing` closed.
     func continueOutgoing(_ outgoing: Outgoing) {
         connectNext(outgoing, hostConfig: nil)
     }

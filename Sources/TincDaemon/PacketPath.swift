@@ -190,13 +190,16 @@ extension Daemon {
     }
 
     /// Finds which node sent a datagram from an unknown address by checking its MAC against the key
-    /// of every node we have an edge to (tinc's try_harder). The full search runs at most once a
-    /// second, so that garbage cannot make us do this work for every packet.
+    /// of every node we have an edge to (tinc's try_harder). Within the same second as the last
+    /// search, only edges whose address is the sender's host are tried, so that garbage cannot
+    /// make us check every key for every packet.
     private func identifySender(_ address: SocketAddress, _ datagram: UnsafeRawBufferPointer) -> Node? {
         let second = Int(now)
+        let host = address.host
         for edge in graph.allEdges where edge.to != myself.name {
             guard let candidate = nodes[edge.to], let opener = candidate.opener else { continue }
-            if lastHardTry == second, let edgeAddress = SocketAddress.numeric(edge.address, edge.port), edgeAddress.host != address.host {
+            // Edge addresses are numeric, as tincd prints them in ADD_EDGE.
+            if lastHardTry == second && edge.address != host {
                 continue
             }
             if opener.verifiesMAC(datagram) || candidate.previousOpener?.verifiesMAC(datagram) == true {
@@ -241,8 +244,8 @@ extension Daemon {
     }
 
     /// Sends the node a new key when its packets match none of ours, at most every five seconds.
-    /// tincd 1.0.36 sends a new key for every REQ_KEY and when a node becomes reachable; when two
-    /// of those answers take different routes, the node can end up with an older key than ours
+    /// tincd 1.0.36 sends a new key for every REQ_KEY and when a node becomes reachable. When two
+    /// of those ANS_KEYs take different routes, the node can end up with an older key than ours
     /// and nothing would ever correct it until the keys expire.
     private func resendKeyIfStale(_ node: Node) {
         let current = now

@@ -61,7 +61,7 @@ extension Daemon {
 
     /// Returns the byte budget of one meta key (tinc 1.0.36's byte_budget): 2^(blockbits/2 - 1)
     /// bytes, below the point where a birthday attack on the block size becomes plausible.
-    /// Stream modes have a block size of one byte, so their IV length stands in for it.
+    /// Stream modes have a block size of one byte, so their IV length is used instead.
     static func byteBudget(_ cipher: CipherAlgorithm) -> UInt64 {
         var length = 8
         if cipher.blockSize > 1 {

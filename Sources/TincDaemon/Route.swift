@@ -83,7 +83,7 @@ extension Daemon {
             if packet[etherSize + 6] & 0x40 != 0 {
                 // Don't Fragment is set: tell the sender the path MTU, as a router would.
                 let limited = UnsafeMutableRawBufferPointer(rebasing: packet[0..<max(via.mtu, 590)])
-                sendICMPv4Unreachable(to: source, limited, type: 3, code: 4, originalLength: packet.count)
+                sendICMPv4Unreachable(to: source, limited, type: 3, code: 4)
             } else {
                 fragmentIPv4(packet, for: owner, via: via)
             }
@@ -149,9 +149,9 @@ extension Daemon {
         packet[etherSize + 11] = UInt8(result & 0xff)
     }
 
-    /// Answers a packet that cannot be delivered with an ICMP error from the destination's side
+    /// Sends the source of an undeliverable packet an ICMP error from the destination's side
     /// (RFC 792), at most three per second.
-    private func sendICMPv4Unreachable(to source: Node, _ packet: UnsafeMutableRawBufferPointer, type: UInt8, code: UInt8, originalLength: Int? = nil) {
+    private func sendICMPv4Unreachable(to source: Node, _ packet: UnsafeMutableRawBufferPointer, type: UInt8, code: UInt8) {
         if icmpRateLimited() { return }
         guard packet.count >= etherSize + ipv4HeaderSize else { return }
         let reply = UnsafeMutableRawBufferPointer.allocate(byteCount: etherSize + ipMinimumMSS, alignment: 8)
@@ -162,20 +162,11 @@ extension Daemon {
         if quoted >= ipMinimumMSS - ipv4HeaderSize - icmpHeaderSize {
             quoted = ipMinimumMSS - ipv4HeaderSize - icmpHeaderSize
         }
-        _ = originalLength
 
-        // Ethernet header with the addresses swapped.
-        for index in 0..<6 {
-            reply[index] = packet[index + 6]
-            reply[index + 6] = packet[index]
-        }
-        reply[12] = 0x08
-        reply[13] = 0x00
         let ip = etherSize
         let icmp = ip + ipv4HeaderSize
         let body = icmp + icmpHeaderSize
-        UnsafeMutableRawBufferPointer(rebasing: reply[body..<(body + quoted)])
-            .copyMemory(from: UnsafeRawBufferPointer(rebasing: packet[etherSize..<(etherSize + quoted)]))
+        startErrorReply(reply, to: packet, etherType: (0x08, 0x00), body: body, quoted: quoted)
 
         let totalLength = UInt16(ipv4HeaderSize + icmpHeaderSize + quoted)
         let header: [UInt8] = [0x45, 0, UInt8(totalLength >> 8), UInt8(totalLength & 0xff), 0, 0, 0, 0, 255, 1, 0, 0]
@@ -260,17 +251,10 @@ extension Daemon {
         }
         let reply = UnsafeMutableRawBufferPointer.allocate(byteCount: etherSize + ipMinimumMSS, alignment: 8)
         defer { reply.deallocate() }
-        for index in 0..<6 {
-            reply[index] = packet[index + 6]
-            reply[index + 6] = packet[index]
-        }
-        reply[12] = 0x86
-        reply[13] = 0xdd
         let ip = etherSize
         let icmp = ip + ipv6HeaderSize
         let body = icmp + icmpv6HeaderSize
-        UnsafeMutableRawBufferPointer(rebasing: reply[body..<(body + quoted)])
-            .copyMemory(from: UnsafeRawBufferPointer(rebasing: packet[etherSize..<(etherSize + quoted)]))
+        startErrorReply(reply, to: packet, etherType: (0x86, 0xdd), body: body, quoted: quoted)
         let payloadLength = icmpv6HeaderSize + quoted
         let fixed: [UInt8] = [0x60, 0, 0, 0, UInt8(payloadLength >> 8), UInt8(payloadLength & 0xff), 58, 255]
         for (index, byte) in fixed.enumerated() { reply[ip + index] = byte }
@@ -298,6 +282,20 @@ extension Daemon {
         reply[icmp + 2] = UInt8(sum >> 8)
         reply[icmp + 3] = UInt8(sum & 0xff)
         sendPacket(to: source, UnsafeMutableRawBufferPointer(rebasing: reply[0..<(body + quoted)]), priority: 0)
+    }
+
+    /// Writes the Ethernet header of an ICMP error reply, with the packet's MAC addresses swapped,
+    /// and copies the first `quoted` bytes of the packet's IP datagram to `body`.
+    private func startErrorReply(_ reply: UnsafeMutableRawBufferPointer, to packet: UnsafeMutableRawBufferPointer,
+                                 etherType: (UInt8, UInt8), body: Int, quoted: Int) {
+        for index in 0..<6 {
+            reply[index] = packet[index + 6]
+            reply[index + 6] = packet[index]
+        }
+        reply[12] = etherType.0
+        reply[13] = etherType.1
+        UnsafeMutableRawBufferPointer(rebasing: reply[body..<(body + quoted)])
+            .copyMemory(from: UnsafeRawBufferPointer(rebasing: packet[etherSize..<(etherSize + quoted)]))
     }
 
     private func formatIPv6(_ bytes: UnsafeRawBufferPointer) -> String {
@@ -376,8 +374,8 @@ enum PacketLimitsForRoute {
     static let fragmentBuffer = 2048
 }
 
-/// The Internet checksum (RFC 1071) over big-endian 16-bit words; `previous` chains a sum
-/// computed over an earlier part of the same message.
+/// Computes the Internet checksum (RFC 1071) over big-endian 16-bit words. `previous` continues a
+/// sum computed over an earlier part of the same message.
 func internetChecksum(_ data: UnsafeRawBufferPointer, previous: UInt16 = 0xffff) -> UInt16 {
     var sum = UInt32(previous ^ 0xffff)
     var index = 0

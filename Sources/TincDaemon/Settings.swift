@@ -6,7 +6,7 @@ import TincConfig
 import TincCrypto
 import TincPacket
 
-/// How packets are forwarded (tinc's Mode).
+/// The forwarding mode (tinc's `Mode`).
 enum RoutingMode: String {
     case router, `switch`, hub
 }
@@ -139,7 +139,13 @@ struct Settings {
         // The meta connection always uses a stream cipher: AES in CFB mode with a key size that
         // matches the packet cipher's (tinc 1.0.36 net_setup.c), so `Cipher = none` still gets some.
         let keyLength = packetCipher?.keyLength ?? 0
-        metaCipher = keyLength <= 16 ? .aes128cfb : keyLength <= 24 ? .aes192cfb : .aes256cfb
+        if keyLength <= 16 {
+            metaCipher = .aes128cfb
+        } else if keyLength <= 24 {
+            metaCipher = .aes192cfb
+        } else {
+            metaCipher = .aes256cfb
+        }
 
         interface = config.string("Interface") ?? netname
         if let value = config.string("Device") { device = value }

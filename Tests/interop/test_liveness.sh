@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 #
-# A peer that stops answering without closing its TCP connection (its link goes down) is found
+# A peer that stops responding without closing its TCP connection (its link goes down) is found
 # dead by PingInterval and PingTimeout, and the outgoing connection is retried with a growing
 # delay until the link is back.
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 #
-# Signals as tincd 1.0.36 handles them: USR1 and USR2 dump connections, nodes, edges and subnets
-# to the log, ALRM retries connections at once, HUP with a removed host file closes only that
+# Signals as tincd 1.0.36 handles them. USR1 and USR2 dump connections, nodes, edges and subnets
+# to the log, and ALRM retries connections at once. HUP with a removed host file closes only that
 # peer's connection, and TERM runs tinc-down before the daemon exits.
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
